@@ -1,0 +1,98 @@
+"""Benchmark evaluation: run the cascade over items, write one JSON line each and a summary."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from cope.benchmarks import benchmark_family, load_benchmark
+from cope.runner import Runner
+from cope.tasks import get_family
+
+log = logging.getLogger(__name__)
+
+
+def item_record(item, result, correct: bool) -> dict[str, Any]:
+    """The JSON line written for one item."""
+    ledger = result.ledger
+    return {
+        "id": item.id,
+        "prediction": result.answer,
+        "gold": item.gold,
+        "correct": correct,
+        "stage": result.final_stage,
+        "consensus": {s["stage"]: s["consensus"] for s in result.stages},
+        "tokens_by_model": ledger["tokens_by_model"],
+        "tokens_by_role": ledger["tokens_by_role"],
+        "cost_usd": ledger["cost_usd"],
+        "cost_plan_usd": ledger["cost_plan_usd"],
+        "cost_answer_usd": ledger["cost_answer_usd"],
+        "seconds": round(result.seconds, 2),
+        "resumed": result.resumed,
+    }
+
+
+def summarize_run(records: list[dict[str, Any]], runner: Runner, benchmark: str,
+                  wall: float) -> dict[str, Any]:
+    """Accuracy, items per stage, large-model tokens and cost over ``records``."""
+    n = len(records)
+    per_stage = Counter(r["stage"] for r in records)
+    large_in = large_out = 0
+    for r in records:
+        for key, t in r["tokens_by_role"].items():
+            if key.startswith("large/"):
+                large_in += t["input"]
+                large_out += t["output"]
+    cost = sum(r["cost_usd"] for r in records)
+    return {
+        "benchmark": benchmark,
+        "cascade": runner.config.name,
+        "models": {role: runner.context.model_name(role) for role in sorted(runner.config.roles())},
+        "comparison": runner.config.comparison,
+        "thresholds": [s.threshold for s in runner.config.stages[:-1]],
+        "items": n,
+        "accuracy": sum(r["correct"] for r in records) / n if n else 0.0,
+        "resolved_per_stage": {s.name: per_stage.get(s.name, 0) for s in runner.config.stages},
+        "large_tokens": {"input": large_in, "output": large_out},
+        "cost_usd": cost,
+        "cost_plan_usd": sum(r["cost_plan_usd"] for r in records),
+        "cost_answer_usd": sum(r["cost_answer_usd"] for r in records),
+        "cost_per_million_items_usd": cost / n * 1e6 if n else 0.0,
+        "prices_as_of": runner.prices.as_of,
+        "priced_as": runner.prices.price_as,
+        "seconds_total": round(sum(r["seconds"] for r in records), 1),
+        "wall_seconds": round(wall, 1),
+    }
+
+
+def run_eval(benchmark: str, limit: int | None, runner: Runner, out_dir: Path,
+             progress: bool = True) -> dict[str, Any]:
+    """Evaluate ``runner`` on ``benchmark``; writes items.jsonl and summary.json in ``out_dir``.
+
+    Items are written as they finish, so an interrupted evaluation keeps what it computed;
+    rerunning with the same data folder resumes from the checkpoints.
+    """
+    items = load_benchmark(benchmark, limit)
+    family = get_family(benchmark_family(benchmark))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    with (out_dir / "items.jsonl").open("w") as f:
+        bar = tqdm(items, desc=f"{benchmark} [{runner.config.name}]", disable=not progress)
+        for item in bar:
+            result = runner.solve(item, family.name)
+            record = item_record(item, result, family.score(item, result.answer))
+            records.append(record)
+            f.write(json.dumps(record, default=str) + "\n")
+            f.flush()
+            acc = sum(r["correct"] for r in records) / len(records)
+            bar.set_postfix(acc=f"{acc:.2f}", stage=result.final_stage)
+    summary = summarize_run(records, runner, benchmark, time.perf_counter() - start)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary

@@ -1,0 +1,128 @@
+"""Library entry point: solve problems through the compiled cascade with a SQLite checkpointer.
+
+Every problem runs in its own checkpoint thread. Running the same problem again with the same
+cascade and models resumes an interrupted run where it stopped, and returns a finished one
+without calling any model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from cope.config import CascadeConfig, load_config
+from cope.errors import CopeError
+from cope.graph.builder import compile_graph
+from cope.graph.context import CopeContext
+from cope.ledger import PriceTable, summarize
+from cope.models.bundled import cope_home
+from cope.tasks.base import Item
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    """One solved problem: the answer, where the cascade stopped, and what it cost."""
+
+    item_id: str
+    answer: Any
+    final_stage: str
+    consensus: float
+    stages: list[dict[str, Any]]
+    ledger: dict[str, Any]
+    seconds: float
+    resumed: bool = False
+    thread_id: str = ""
+    usage: list[dict[str, Any]] = field(default_factory=list)
+
+
+def open_checkpointer(path: Path) -> SqliteSaver:
+    """A SqliteSaver on ``path`` in WAL mode, tolerant of a second reader for 30 s."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.OperationalError as exc:
+        raise CopeError(
+            f"cannot open the checkpoint file {path} ({exc}); another COPE run may hold it: "
+            "wait for it or pass a different --data-dir"
+        ) from exc
+    saver = SqliteSaver(conn)
+    saver.setup()
+    return saver
+
+
+class Runner:
+    """A cascade, its models and a checkpoint file, ready to solve problems."""
+
+    def __init__(
+        self,
+        config: CascadeConfig | str = "cope",
+        context: CopeContext | None = None,
+        data_dir: str | Path | None = None,
+        prices: PriceTable | None = None,
+    ):
+        self.config = load_config(config) if isinstance(config, str) else config
+        self.context = context or CopeContext()
+        self.data_dir = Path(data_dir) if data_dir else cope_home() / "runs"
+        self.db_path = self.data_dir / "checkpoints.sqlite"
+        self.prices = prices or PriceTable.load()
+        self.saver = open_checkpointer(self.db_path)
+        self.graph = compile_graph(self.config, checkpointer=self.saver)
+
+    def thread_id(self, item: Item, task: str) -> str:
+        """One thread per (problem, cascade, models): the same run resumes, another starts anew."""
+        key = json.dumps(
+            [item.problem, item.meta, task, self.config.to_dict(),
+             {r: self.context.model_name(r) for r in sorted(self.config.roles())}],
+            sort_keys=True, default=str,
+        )
+        return f"{task}:{item.id}:{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+    def solve(self, item: Item, task: str) -> Result:
+        """Run (or resume, or recall) the cascade on ``item``."""
+        if not item.problem or not item.problem.strip():
+            raise CopeError("the problem is empty; give the text of a problem to solve")
+        thread = self.thread_id(item, task)
+        cfg = {"configurable": {"thread_id": thread}}
+        start = time.perf_counter()
+
+        snapshot = self.graph.get_state(cfg)
+        resumed = bool(snapshot.values)
+        if snapshot.values and not snapshot.next:
+            log.info("%s: already solved in %s", item.id, self.db_path)
+        elif snapshot.next:
+            log.info("%s: resuming at %s", item.id, ", ".join(snapshot.next))
+            self.graph.invoke(None, cfg, context=self.context, durability="sync")
+        else:
+            # Gold answers and hidden tests never enter the graph (or its checkpoints).
+            meta = {k: v for k, v in item.meta.items() if not k.startswith("hidden")}
+            public = {"id": item.id, "problem": item.problem, "gold": None, "meta": meta}
+            self.graph.invoke(
+                {"problem": item.problem, "task": task, "item": public}, cfg,
+                context=self.context, durability="sync",  # every step on disk before the next
+            )
+        state = self.graph.get_state(cfg).values
+        usage = state.get("usage", [])
+        return Result(
+            item_id=item.id,
+            answer=state.get("answer"),
+            final_stage=state.get("final_stage", ""),
+            consensus=state.get("consensus", 0.0),
+            stages=state.get("stages", []),
+            ledger=summarize(usage, self.prices),
+            seconds=time.perf_counter() - start,
+            resumed=resumed,
+            thread_id=thread,
+            usage=usage,
+        )

@@ -1,0 +1,19 @@
+"""Prompt files: plain text, one file per prompt, one folder per task family."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from cope.errors import CopeError
+
+_ROOT = Path(__file__).resolve().parent
+
+
+@cache
+def load_prompt(family: str, name: str) -> str:
+    """The text of ``prompts/<family>/<name>.md``, without its trailing newline."""
+    path = _ROOT / family / f"{name}.md"
+    if not path.is_file():
+        raise CopeError(f"prompt file {path} is missing; restore it from the repository")
+    return path.read_text(encoding="utf-8").rstrip("\n")
