@@ -10,6 +10,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from cope.config import CascadeConfig, StageSpec, load_config
+from cope.graph.alfworld import build_episode_graph
 from cope.graph.context import CopeContext
 from cope.graph.state import CopeInput, CopeOutput, CopeState
 from cope.nodes import make_check_confidence, make_execute, make_plan
@@ -31,6 +32,11 @@ def make_router(stage: StageSpec, next_stage: StageSpec):
     return route, {"escalate": target, "finish": END}
 
 
+def route_task(state: CopeState) -> Literal["agent", "cascade"]:
+    """Agent tasks (ALFWorld) play an episode; every other family runs the stage cascade."""
+    return "agent" if state["task"] == "alfworld" else "cascade"
+
+
 def build_graph(config: CascadeConfig | str = "cope") -> StateGraph:
     """An uncompiled cascade graph for ``config`` (a CascadeConfig or a preset name)."""
     if isinstance(config, str):
@@ -47,8 +53,16 @@ def build_graph(config: CascadeConfig | str = "cope") -> StateGraph:
         builder.add_node(f"{stage.name}_execute", make_execute(config, stage))
         builder.add_node(f"{stage.name}_check_confidence", make_check_confidence(config, stage))
 
+    # ALFWorld games run as a ReAct subgraph that applies the same stages to every line.
+    builder.add_node("alfworld_episode", build_episode_graph(config))
+    builder.add_edge("alfworld_episode", END)
+
+    # Entry: agent tasks go to the subgraph, single-answer tasks to the first stage.
+    builder.add_conditional_edges(
+        START, route_task, {"agent": "alfworld_episode", "cascade": first_node(config.stages[0])}
+    )
+
     # Edges inside a stage.
-    builder.add_edge(START, first_node(config.stages[0]))
     for stage in config.stages:
         if stage.plan:
             builder.add_edge(f"{stage.name}_plan", f"{stage.name}_execute")

@@ -29,6 +29,15 @@ class StageRecord(TypedDict):
     answer: Any
 
 
+class Step(TypedDict):
+    """One line of an ALFWorld episode and how the cascade decided it."""
+
+    line: str  # "> think: ..." or "> go to desk 1"
+    observation: str
+    stage: str
+    consensus: float
+
+
 class CopeInput(TypedDict):
     """What a caller gives: the problem and its family."""
 
@@ -50,6 +59,8 @@ class CopeState(CopeInput, total=False):
     answer: Any
     final_stage: str
     consensus: float
+    trajectory: list[Step]  # ALFWorld: the episode's lines
+    steps_per_stage: dict[str, int]  # ALFWorld: lines decided at each stage
 
 
 class CopeOutput(TypedDict, total=False):
@@ -60,3 +71,27 @@ class CopeOutput(TypedDict, total=False):
     consensus: float
     stages: list[StageRecord]
     usage: list[Usage]
+    steps_per_stage: dict[str, int]
+    trajectory: list[Step]
+
+
+class EpisodeState(CopeInput, total=False):
+    """State of the ALFWorld ReAct subgraph (shares problem/task/item/usage with the parent)."""
+
+    observation: str  # the game's opening text: room and task
+    admissible: list[str]
+    trajectory: list[Step]
+    goal: str | None
+    guideline: str | None
+    proposals: list[str]
+    chosen: str | None  # line chosen by the last vote
+    step_stage: str
+    step_consensus: float
+    won: bool
+    done: bool
+    usage: Annotated[list[Usage], operator.add]
+    stages: Annotated[list[StageRecord], operator.add]
+    answer: Any
+    final_stage: str
+    consensus: float
+    steps_per_stage: dict[str, int]

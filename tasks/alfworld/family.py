@@ -1,0 +1,72 @@
+"""ALFWorld family: ReAct prompts with plans, a vote over admissible commands per line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cope.models.base import Message
+from cope.prompts import load_prompt
+from cope.tasks.base import Item, PlanKind, Verdict
+
+THINK = "think"
+
+
+class AlfworldFamily:
+    """Prompts and per-line voting for household games; success is winning the game."""
+
+    name = "alfworld"
+    max_tokens = 48  # one line
+
+    def planner_messages(self, observation: str, kind: PlanKind) -> list[Message]:
+        """Ask for the episode's goal or guideline from the opening observation."""
+        return [
+            {"role": "system", "content": load_prompt(self.name, kind)},
+            {"role": "user", "content": load_prompt(self.name, "planner_user").format(
+                observation=observation)},
+        ]
+
+    def step_messages(self, item: dict[str, Any], observation: str, trajectory: list[dict],
+                      goal: str | None, guideline: str | None) -> list[Message]:
+        """The ReAct prompt: two solved games, the plan(s), the episode so far."""
+        from cope.tasks.alfworld.fewshot import examples_for
+
+        plans = []
+        if goal:
+            plans.append(load_prompt(self.name, "plan_goal").format(goal=goal))
+        if guideline:
+            plans.append(load_prompt(self.name, "plan_guideline").format(guideline=guideline))
+        lines = [observation] + [f"{s['line']}\n{s['observation']}" for s in trajectory]
+        user = load_prompt(self.name, "episode").format(
+            examples=examples_for(item["meta"]["task_type"]),
+            plans="\n".join(plans),
+            trajectory="\n".join(lines) + "\n>",
+        )
+        return [{"role": "system", "content": load_prompt(self.name, "system")},
+                {"role": "user", "content": user}]
+
+    def vote_step(self, proposals: list[str], admissible: list[str]) -> Verdict:
+        """Majority over proposals normalised to admissible commands (thoughts vote as one)."""
+        from cope.tasks.alfworld.actions import normalise, vote
+
+        lines = [normalise(p, admissible) for p in proposals]
+        winner, consensus, agreeing = vote(lines)
+        answer = None
+        if winner is not None:
+            # A thought keeps the first agreeing sample's own words.
+            answer = proposals[agreeing[0]].strip().lstrip(">").strip() \
+                if winner == THINK else winner
+        return Verdict(consensus=consensus, answer=answer,
+                       chosen=agreeing[0] if agreeing else None, agreeing=agreeing,
+                       details={"answers": lines})
+
+    def check(self, item: Item, texts: list[str]) -> Verdict:
+        """Vote over one line's proposals; admissible commands come from ``item.meta``."""
+        return self.vote_step(texts, item.meta.get("admissible", []))
+
+    @staticmethod
+    def as_line(line: str) -> str:
+        return f"> {line}"
+
+    def score(self, item: Item, prediction: Any) -> bool:
+        """An episode succeeds when the game reports it won."""
+        return prediction is True
