@@ -25,7 +25,7 @@ class CodeFamily:
     """Python function synthesis (MBPP, HumanEval): one fenced program per candidate."""
 
     name = "code"
-    max_tokens = 1024
+    max_tokens = 640  # MBPP/HumanEval programs are short; a longer reply is rambling
 
     def __init__(
         self,
