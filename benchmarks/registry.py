@@ -16,6 +16,7 @@ BENCHMARKS = {
     "aime24": ("math", "cope.benchmarks.math:load_aime24"),
     "mbpp": ("code", "cope.benchmarks.code:load_mbpp"),
     "humaneval": ("code", "cope.benchmarks.code:load_humaneval"),
+    "alfworld": ("alfworld", "cope.benchmarks.alfworld:load_alfworld"),
 }
 
 

@@ -35,6 +35,25 @@ def item_record(item, result, correct: bool) -> dict[str, Any]:
         "cost_answer_usd": ledger["cost_answer_usd"],
         "seconds": round(result.seconds, 2),
         "resumed": result.resumed,
+        **({"task_type": item.meta["task_type"], "steps": len(result.trajectory),
+            "steps_per_stage": result.steps_per_stage} if result.trajectory else {}),
+    }
+
+
+def agent_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """ALFWorld extras: success per task type, mean steps, lines decided at each stage."""
+    games = [r for r in records if "steps" in r]
+    if not games:
+        return {}
+    by_type: dict[str, list[bool]] = {}
+    per_stage: Counter = Counter()
+    for r in games:
+        by_type.setdefault(r["task_type"], []).append(r["correct"])
+        per_stage.update(r["steps_per_stage"])
+    return {
+        "success_by_task_type": {t: f"{sum(v)}/{len(v)}" for t, v in sorted(by_type.items())},
+        "mean_steps": sum(r["steps"] for r in games) / len(games),
+        "steps_decided_per_stage": dict(per_stage),
     }
 
 
@@ -66,6 +85,7 @@ def summarize_run(records: list[dict[str, Any]], runner: Runner, benchmark: str,
         "cost_per_million_items_usd": cost / n * 1e6 if n else 0.0,
         "prices_as_of": runner.prices.as_of,
         "priced_as": runner.prices.price_as,
+        **agent_summary(records),
         "seconds_total": round(sum(r["seconds"] for r in records), 1),
         "wall_seconds": round(wall, 1),
     }

@@ -43,6 +43,8 @@ class Result:
     resumed: bool = False
     thread_id: str = ""
     usage: list[dict[str, Any]] = field(default_factory=list)
+    trajectory: list[dict[str, Any]] = field(default_factory=list)
+    steps_per_stage: dict[str, int] = field(default_factory=dict)
 
 
 def open_checkpointer(path: Path) -> SqliteSaver:
@@ -125,4 +127,6 @@ class Runner:
             resumed=resumed,
             thread_id=thread,
             usage=usage,
+            trajectory=state.get("trajectory", []),
+            steps_per_stage=state.get("steps_per_stage", {}),
         )

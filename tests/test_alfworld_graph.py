@@ -1,0 +1,70 @@
+"""ALFWorld subgraph mechanics on a toy game: per-line votes, escalation, plans kept, resume."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cope.graph import CopeContext, compile_graph
+from cope.runner import Runner
+from cope.tasks import Item
+from cope.tasks.alfworld import session
+from tests.alfworld_fakes import ToyGame, toy_engines
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def toy(monkeypatch):
+    from cope.tasks.alfworld import fewshot
+
+    monkeypatch.setattr(session, "Game", ToyGame)
+    monkeypatch.setattr(fewshot, "examples_for", lambda task_type: "(examples)")
+
+
+def toy_item():
+    return Item("toy-1", "take the key", gold=True,
+                meta={"game_file": "toy", "task_type": "pick_and_place_simple"})
+
+
+def test_subgraph_is_part_of_the_compiled_graph():
+    graph = compile_graph("cope").get_graph(xray=1)
+    nodes = set(graph.nodes)
+    assert "alfworld_episode:act" in nodes
+    assert {"alfworld_episode:stage1_propose", "alfworld_episode:stage1_vote",
+            "alfworld_episode:stage2_plan"} <= nodes
+
+
+def test_weak_vote_escalates_that_line_only(toy, tmp_path):
+    small, large = toy_engines()
+    runner = Runner("cope", CopeContext(engines={"small": small, "large": large}),
+                    data_dir=tmp_path)
+    result = runner.solve(toy_item(), "alfworld")
+    assert result.answer is True
+    assert [s["line"] for s in result.trajectory] == ["> go to desk 1",
+                                                      "> take key 1 from desk 1"]
+    assert result.steps_per_stage == {"stage1": 1, "stage2": 1, "stage3": 0}
+    assert len(large.requests) == 1  # one guideline for the episode, no large actions
+    # the goal written at the start stays in every later prompt
+    assert all("Goal (from a planner): The goal is to take the key." in r.messages[-1]["content"]
+               for r in small.requests[1:])
+
+
+def test_interrupted_episode_resumes_at_the_step_reached(tmp_path):
+    def drive(mode):
+        return subprocess.run([sys.executable, "-m", "tests.alfworld_driver", str(tmp_path), mode],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    crashed = drive("crash")
+    assert crashed.returncode == 17, crashed.stderr
+    done = drive("resume")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["answer"] is True and out["resumed"] is True
+    # step 1 (8 proposals) and the goal were not drawn again: only step 2 at stage 2
+    assert out["small_calls"] == 8
+    assert out["replayed"] == ["go to desk 1"]
