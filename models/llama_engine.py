@@ -72,7 +72,7 @@ class LlamaEngine:
             n_batch: most tokens per llama_decode call while reading a prompt.
             ignore_eos: benchmarks only; end-of-generation tokens do not end a sample, so every
                 sample runs to ``max_tokens`` (and those tokens count as generated).
-            cache_slots: prompts kept in the KV cache between calls for prefix reuse; default 2.
+            cache_slots: prompts kept in the KV cache between calls for prefix reuse; default 4.
                 With 0 (or $COPE_PREFIX_REUSE=0) only identical prompts share cells, and only
                 within one call: the engine as it was before prefix reuse, for comparisons.
         """
@@ -90,7 +90,7 @@ class LlamaEngine:
         self.n_batch = n_batch
         self.ignore_eos = ignore_eos
         if cache_slots is None:
-            cache_slots = 0 if os.environ.get("COPE_PREFIX_REUSE") == "0" else 2
+            cache_slots = 0 if os.environ.get("COPE_PREFIX_REUSE") == "0" else 4
         self.prefix_reuse = cache_slots > 0
         threads = n_threads or int(os.environ.get("COPE_THREADS", 0)) or os.cpu_count() or 2
         self._lock = threading.Lock()

@@ -31,6 +31,9 @@ class OpenAIEngine:
         self._chat = ChatOpenAI(
             model=model, base_url=self.base_url, api_key=key or "not-needed",
             max_retries=2, timeout=120,
+            # Usage must come back from any OpenAI-compatible server, streamed or not; the
+            # default turns it on for api.openai.com only.
+            stream_usage=True,
         )
         self.max_concurrency = max_concurrency
 

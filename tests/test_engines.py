@@ -183,3 +183,14 @@ def test_llama_reads_a_shared_prompt_prefix_once(llama):
     assert read < len(llama.render(first)) + len(llama.render(second)) // 4
     # Reused cells give the answer a cold read gives.
     assert both[1].text == warm.text and both[1].input_tokens == warm.input_tokens
+
+
+@pytest.mark.model
+def test_registry_loads_a_model_once_per_process():
+    pytest.importorskip("llama_cpp")
+    _need("smollm2-135m")
+    from cope.models.registry import get_engine
+
+    first = get_engine("smollm2-135m")
+    assert get_engine("smollm2-135m") is first
+    assert first.generate([GenRequest(_chat("Say hi."), 0.0, 4)])[0].output_tokens > 0
