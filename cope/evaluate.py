@@ -57,6 +57,20 @@ def agent_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def code_gate_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Code extras: how often the visible-test gate and the hidden tests disagreed.
+
+    A program "passed the gate" when the stage that returned it had one passing the visible
+    tests (consensus 1.0); the last stage returns its program even when none passed.
+    """
+    gated = [r for r in records if r["consensus"].get(r["stage"], 0.0) >= 1.0]
+    return {
+        "passed_visible_tests": len(gated),
+        "passed_visible_failed_hidden": sum(not r["correct"] for r in gated),
+        "returned_without_passing_visible": len(records) - len(gated),
+    }
+
+
 def summarize_run(records: list[dict[str, Any]], runner: Runner, benchmark: str,
                   wall: float) -> dict[str, Any]:
     """Accuracy, items per stage, large-model tokens and cost over ``records``."""
@@ -86,6 +100,7 @@ def summarize_run(records: list[dict[str, Any]], runner: Runner, benchmark: str,
         "prices_as_of": runner.prices.as_of,
         "priced_as": runner.prices.price_as,
         **agent_summary(records),
+        **(code_gate_summary(records) if benchmark_family(benchmark) == "code" else {}),
         "seconds_total": round(sum(r["seconds"] for r in records), 1),
         "wall_seconds": round(wall, 1),
     }

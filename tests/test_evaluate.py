@@ -1,0 +1,38 @@
+"""Summary extras computed from the per-item records."""
+
+from __future__ import annotations
+
+from cope.evaluate import agent_summary, code_gate_summary
+
+
+def test_code_gate_summary_counts_gate_and_hidden_disagreements():
+    records = [
+        {"stage": "stage1", "consensus": {"stage1": 1.0}, "correct": True},
+        {"stage": "stage1", "consensus": {"stage1": 1.0}, "correct": False},  # gate fooled
+        {"stage": "stage3", "consensus": {"stage1": 0.0, "stage2": 0.0, "stage3": 0.0},
+         "correct": False},  # the last stage returns a program that passed nothing
+        {"stage": "stage3", "consensus": {"stage1": 0.0, "stage2": 0.0, "stage3": 1.0},
+         "correct": True},
+    ]
+    assert code_gate_summary(records) == {
+        "passed_visible_tests": 3,
+        "passed_visible_failed_hidden": 1,
+        "returned_without_passing_visible": 1,
+    }
+
+
+def test_agent_summary_per_task_type_and_stage():
+    records = [
+        {"correct": True, "task_type": "pick_heat_then_place_in_recep", "steps": 10,
+         "steps_per_stage": {"stage1": 8, "stage2": 2, "stage3": 0}},
+        {"correct": False, "task_type": "pick_heat_then_place_in_recep", "steps": 50,
+         "steps_per_stage": {"stage1": 30, "stage2": 10, "stage3": 10}},
+        {"correct": False, "task_type": "look_at_obj_in_light", "steps": 50,
+         "steps_per_stage": {"stage1": 50, "stage2": 0, "stage3": 0}},
+    ]
+    out = agent_summary(records)
+    assert out["success_by_task_type"] == {"look_at_obj_in_light": "0/1",
+                                           "pick_heat_then_place_in_recep": "1/2"}
+    assert out["mean_steps"] == 110 / 3
+    assert out["steps_decided_per_stage"] == {"stage1": 88, "stage2": 12, "stage3": 10}
+    assert agent_summary([{"correct": True}]) == {}
