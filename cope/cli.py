@@ -85,13 +85,16 @@ def cmd_eval(args) -> int:
     from rich.table import Table
 
     from cope.benchmarks import benchmark_family
-    from cope.evaluate import run_eval
+    from cope.evaluate import resummarize, run_eval
 
     benchmark_family(args.benchmark)  # fail fast on an unknown name
     runner = _runner(args)
     out = Path(args.out or f"results/{args.benchmark}-{runner.config.name}"
                f"-{args.limit or 'all'}")
-    summary = run_eval(args.benchmark, args.limit, runner, out)
+    if args.summary_only:
+        summary = resummarize(args.benchmark, runner, out)
+    else:
+        summary = run_eval(args.benchmark, args.limit, runner, out)
 
     table = Table(title=f"{args.benchmark} · {summary['cascade']} · {summary['items']} items")
     for col in ("accuracy", "per stage", "large tokens (in/out)", "cost USD", "wall s"):
@@ -146,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("benchmark", help="gsm8k, math500, aime24, mbpp, humaneval")
     ev.add_argument("--limit", type=int, default=None, help="first N items only")
     ev.add_argument("--out", default=None, help="output folder (default results/<bench>-...)")
+    ev.add_argument("--summary-only", action="store_true",
+                    help="rebuild summary.json from the folder's items.jsonl; runs no model")
     _add_model_args(ev)
     ev.set_defaults(func=cmd_eval)
 

@@ -12,6 +12,7 @@ from typing import Any
 from tqdm import tqdm
 
 from cope.benchmarks import benchmark_family, load_benchmark
+from cope.errors import CopeError
 from cope.runner import Runner
 from cope.tasks import get_family
 
@@ -130,4 +131,23 @@ def run_eval(benchmark: str, limit: int | None, runner: Runner, out_dir: Path,
             bar.set_postfix(acc=f"{acc:.2f}", stage=result.final_stage)
     summary = summarize_run(records, runner, benchmark, time.perf_counter() - start)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def resummarize(benchmark: str, runner: Runner, out_dir: Path) -> dict[str, Any]:
+    """Rebuild ``summary.json`` from the ``items.jsonl`` already in ``out_dir``; no model runs.
+
+    For a summary written by an older COPE, or lost with an interrupted run. The wall time is
+    kept from the previous summary when there is one, else it is the sum of the items' seconds.
+    """
+    items_path = out_dir / "items.jsonl"
+    lines = items_path.read_text().splitlines() if items_path.is_file() else []
+    records = [json.loads(line) for line in lines if line.strip()]
+    if not records:
+        raise CopeError(f"no items in {items_path}; run `cope eval {benchmark}` first")
+    summary_path = out_dir / "summary.json"
+    old = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    wall = old.get("wall_seconds", sum(r["seconds"] for r in records))
+    summary = summarize_run(records, runner, benchmark, wall)
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n")
     return summary

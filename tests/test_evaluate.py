@@ -36,3 +36,38 @@ def test_agent_summary_per_task_type_and_stage():
     assert out["mean_steps"] == 110 / 3
     assert out["steps_decided_per_stage"] == {"stage1": 88, "stage2": 12, "stage3": 10}
     assert agent_summary([{"correct": True}]) == {}
+
+
+def _record(item_id: str, stage: str, consensus: dict, correct: bool, cost: float) -> dict:
+    return {"id": item_id, "stage": stage, "consensus": consensus, "correct": correct,
+            "tokens_by_role": {"large/planner": {"input": 10, "output": 2}},
+            "cost_usd": cost, "cost_plan_usd": cost, "cost_answer_usd": 0.0, "seconds": 4.0}
+
+
+def test_summary_only_rebuilds_the_summary_from_items(tmp_path):
+    import json
+
+    import pytest
+
+    from cope.errors import CopeError
+    from cope.evaluate import resummarize
+    from cope.runner import Runner
+
+    runner = Runner("cope", data_dir=tmp_path / "runs")
+    out = tmp_path / "mbpp-cope-2"
+    with pytest.raises(CopeError, match="no items"):
+        resummarize("mbpp", runner, out)
+
+    out.mkdir()
+    (out / "summary.json").write_text(json.dumps({"wall_seconds": 99.0}))
+    records = [_record("a", "stage1", {"stage1": 1.0}, False, 0.0),
+               _record("b", "stage2", {"stage1": 0.0, "stage2": 1.0}, True, 0.5)]
+    (out / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    summary = resummarize("mbpp", runner, out)
+    assert summary == json.loads((out / "summary.json").read_text())
+    assert summary["wall_seconds"] == 99.0  # kept from the run, not the rebuild
+    assert summary["accuracy"] == 0.5 and summary["cost_usd"] == 0.5
+    assert summary["resolved_per_stage"] == {"stage1": 1, "stage2": 1, "stage3": 0}
+    assert summary["passed_visible_failed_hidden"] == 1
+    assert summary["large_tokens"] == {"input": 20, "output": 4}
