@@ -7,6 +7,7 @@ named API model with ``price_as``, so offline runs still show what the bill woul
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import Any
 
 from cope.errors import CopeError
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class PriceTable:
@@ -24,6 +27,7 @@ class PriceTable:
     prices: dict[str, tuple[float, float]]
     as_of: str = ""
     price_as: dict[str, str] = field(default_factory=dict)  # model -> priced like this model
+    unpriced: set[str] = field(default_factory=set)  # remote models warned about once
 
     @classmethod
     def load(cls, path: str | Path | None = None, price_as: dict[str, str] | None = None):
@@ -45,9 +49,20 @@ class PriceTable:
         return cls(table, as_of, dict(price_as or {}))
 
     def per_million(self, model: str) -> tuple[float, float]:
-        """[input, output] USD per 1M tokens; unknown (local) models cost 0."""
+        """[input, output] USD per 1M tokens; local models cost 0.
+
+        A remote (``openai:``) model missing from the table also counts as 0, with one warning:
+        a bill shown as $0 for a paid model must not go unnoticed.
+        """
         model = self.price_as.get(model, model)
-        name = model.split(":", 1)[1] if model.startswith("openai:") else model
+        remote = model.startswith("openai:")
+        name = model.split(":", 1)[1] if remote else model
+        if remote and name not in self.prices and model not in self.unpriced:
+            self.unpriced.add(model)
+            log.warning(
+                "no list price for %s: its tokens are counted but cost $0; give its price with "
+                '--prices FILE (JSON: {"%s": [usd_in_per_1M, usd_out_per_1M]})', model, name,
+            )
         return self.prices.get(name, (0.0, 0.0))
 
     def cost(self, model: str, input_tokens: int, output_tokens: int) -> float:

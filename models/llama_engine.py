@@ -56,7 +56,7 @@ class LlamaEngine:
         name: str | None = None,
         n_ctx: int = 16384,
         n_threads: int | None = None,
-        max_sequences: int = 16,
+        max_sequences: int | None = None,
         n_batch: int = 512,
         ignore_eos: bool = False,
         cache_slots: int | None = None,
@@ -69,6 +69,9 @@ class LlamaEngine:
             n_ctx: KV cells shared by all sequences of a chunk (prompt once, then each sample).
             n_threads: CPU threads; default $COPE_THREADS, else all cores.
             max_sequences: most sequences decoded together; larger batches are chunked.
+                Default $COPE_MAX_SEQUENCES, else 16. With 1 (and $COPE_PREFIX_REUSE=0) the n
+                samples of a batch are decoded one after another, prompt read each time: the
+                engine before batched decoding, for wall-time comparisons.
             n_batch: most tokens per llama_decode call while reading a prompt.
             ignore_eos: benchmarks only; end-of-generation tokens do not end a sample, so every
                 sample runs to ``max_tokens`` (and those tokens count as generated).
@@ -86,7 +89,7 @@ class LlamaEngine:
         self.path = Path(model_path)
         self.name = name or self.path.stem
         self.n_ctx = n_ctx
-        self.max_sequences = max_sequences
+        self.max_sequences = max_sequences or int(os.environ.get("COPE_MAX_SEQUENCES", 0)) or 16
         self.n_batch = n_batch
         self.ignore_eos = ignore_eos
         if cache_slots is None:
@@ -106,7 +109,7 @@ class LlamaEngine:
         params.n_ctx = n_ctx
         params.n_batch = n_batch
         params.n_ubatch = n_batch
-        params.n_seq_max = max_sequences + cache_slots  # cache slots use the top ids
+        params.n_seq_max = self.max_sequences + cache_slots  # cache slots use the top ids
         params.kv_unified = True  # sequences share the prompt's cells
         params.n_threads = threads
         params.n_threads_batch = threads
@@ -116,7 +119,7 @@ class LlamaEngine:
         self._mem = llama_cpp.llama_get_memory(self._ctx)
         self._format = self._chat_formatter()
         # Cache slot sequence id -> the prompt tokens whose cells it holds; oldest first.
-        self._slot_ids = list(range(max_sequences, max_sequences + cache_slots))
+        self._slot_ids = list(range(self.max_sequences, self.max_sequences + cache_slots))
         self._slots: dict[int, list[int]] = {}
         self.prompt_tokens_read = 0  # prompt tokens actually evaluated (the rest came from cache)
 
