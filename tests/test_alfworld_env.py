@@ -20,6 +20,7 @@ def test_index_lists_the_134_games_and_their_files():
     assert by_prefix == {"pick_and_place": 24, "pick_clean": 31, "pick_heat": 23,
                          "pick_cool": 21, "look_at_obj": 18, "pick_two": 17}
 
+
 def test_first_observation_reads_like_react():
     game = load_games(limit=1)[0]
     with AlfworldEnv(game.game_file) as env:
@@ -54,3 +55,14 @@ def test_walkthrough_steps_map_onto_admissible_commands():
             if step.startswith("move "):
                 assert command.startswith("put ") and " in/on " in command
             _, _, _, admissible = env.step(command)
+
+
+def test_a_short_benchmark_run_covers_every_task_type():
+    from cope.benchmarks import load_benchmark
+
+    first_six = load_benchmark("alfworld", 6)
+    assert len({item.meta["task_type"] for item in first_six}) == 6
+    everything = load_benchmark("alfworld")
+    assert len(everything) == 134 and len({item.id for item in everything}) == 134
+    assert {item.meta["game_file"] for item in everything} == {
+        str(g.game_file) for g in load_games()}
