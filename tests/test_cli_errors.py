@@ -58,10 +58,11 @@ def test_unreachable_endpoint(tmp_path):
     assert_clean_error(done, "cannot reach", "http://127.0.0.1:9/v1")
 
 
-@pytest.mark.parametrize("bad", ["no-such-cascade", "missing.json"])
-def test_unknown_cascade(tmp_path, bad):
+@pytest.mark.parametrize(("bad", "phrase"), [("no-such-cascade", "unknown cascade"),
+                                             ("missing.json", "not found")])
+def test_unknown_cascade(tmp_path, bad, phrase):
     assert_clean_error(cope("run", "2+2?", "--cascade", bad, "--data-dir", str(tmp_path)),
-                       "unknown cascade")
+                       phrase)
 
 
 def test_missing_api_key(tmp_path):
@@ -69,3 +70,35 @@ def test_missing_api_key(tmp_path):
     done = cope("run", "2+2?", "--cascade", "large-only", "--large", "openai:gpt-4o-mini",
                 "--data-dir", str(tmp_path), env=env)
     assert_clean_error(done, "OPENAI_API_KEY")
+
+
+def test_bad_large_model_is_found_before_any_work(tmp_path):
+    # The default cascade calls the large model only on escalation; the check comes first.
+    done = cope("run", "2+2?", "--large", "openai:any", "--base-url", "http://127.0.0.1:9/v1",
+                "--data-dir", str(tmp_path))
+    assert_clean_error(done, "cannot reach")
+    assert_clean_error(cope("run", "2+2?", "--large", "no-such-model", "--data-dir",
+                            str(tmp_path)), "unknown model", "openai:MODEL")
+
+
+def test_unreadable_gguf_file(tmp_path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_text("not a model")
+    done = cope("run", "2+2?", "--cascade", "small-only", "--small", f"gguf:{bad}",
+                "--data-dir", str(tmp_path))
+    assert_clean_error(done, "cannot load", "GGUF")
+
+
+def test_unusable_data_dir_and_out_folder(tmp_path):
+    not_a_db = tmp_path / "d"
+    not_a_db.mkdir()
+    (not_a_db / "checkpoints.sqlite").write_text("hello " * 100)
+    assert_clean_error(cope("run", "2+2?", "--data-dir", str(not_a_db)),
+                       "not a COPE checkpoint database", "--data-dir")
+    a_file = tmp_path / "f"
+    a_file.write_text("")
+    assert_clean_error(cope("run", "2+2?", "--data-dir", str(a_file)), "--data-dir")
+
+
+def test_unknown_bundled_model_in_models_list():
+    assert_clean_error(cope("models", "list", "nosuch"), "unknown bundled model", "smollm2")

@@ -71,3 +71,26 @@ def test_summary_only_rebuilds_the_summary_from_items(tmp_path):
     assert summary["resolved_per_stage"] == {"stage1": 1, "stage2": 1, "stage3": 0}
     assert summary["passed_visible_failed_hidden"] == 1
     assert summary["large_tokens"] == {"input": 20, "output": 4}
+
+
+def test_summary_only_refuses_another_runs_folder(tmp_path):
+    import json
+
+    import pytest
+
+    from cope.errors import CopeError
+    from cope.evaluate import resummarize
+    from cope.runner import Runner
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "items.jsonl").write_text(json.dumps(_record("a", "stage1", {"stage1": 1.0}, True,
+                                                        0.0)) + "\n")
+    resummarize("mbpp", Runner("cope", data_dir=tmp_path / "runs"), out)
+    with pytest.raises(CopeError, match="holds a run with cascade cope"):
+        resummarize("mbpp", Runner("small-only", data_dir=tmp_path / "runs"), out)
+    with pytest.raises(CopeError, match="holds a run with benchmark mbpp"):
+        resummarize("gsm8k", Runner("cope", data_dir=tmp_path / "runs"), out)
+    (out / "items.jsonl").write_text('{"id": 1}\n')
+    with pytest.raises(CopeError, match="lacks a field"):
+        resummarize("mbpp", Runner("cope", data_dir=tmp_path / "runs"), out)

@@ -57,3 +57,12 @@ def test_unpriced_remote_model_warns_once(caplog):
         prices.cost("openai:brand-new-model", 1000, 1000)
     warnings = [r for r in caplog.records if "brand-new-model" in r.getMessage()]
     assert len(warnings) == 1 and "--prices" in warnings[0].getMessage()
+
+
+def test_bad_price_entries_and_unknown_price_as_are_named(tmp_path):
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps({"gpt-x": [1]}))
+    with pytest.raises(CopeError, match="'gpt-x' has \\[1\\]"):
+        PriceTable.load(short)
+    with pytest.raises(CopeError, match="no list price for it"):
+        PriceTable.load(price_as={"qwen2.5-coder-1.5b": "gpt-99"})
