@@ -16,9 +16,17 @@ log = logging.getLogger(__name__)
 
 
 def clean_plan(text: str) -> str:
-    """A plan as one paragraph: the first non-empty paragraph, whitespace collapsed."""
-    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
-    return " ".join((paragraphs[0] if paragraphs else "").split())
+    """A plan as one paragraph, whitespace collapsed: the first paragraph, and while a kept
+    paragraph ends in a colon ("... follow these steps:") the one it introduces too. Anything
+    after that (a model that goes on to solve the problem) is dropped."""
+    kept: list[str] = []
+    for paragraph in (p.strip() for p in text.strip().split("\n\n")):
+        if not paragraph:
+            continue
+        kept.append(paragraph)
+        if not paragraph.endswith(":"):
+            break
+    return " ".join(" ".join(kept).split())
 
 
 def make_plan(config: CascadeConfig, stage: StageSpec) -> Callable[..., dict]:

@@ -78,6 +78,9 @@ def reference_decode(path: Path, threads: int, n: int, tokens: int, prompt: list
             raise RuntimeError("llama_decode failed")
 
     def run():
+        # ``llm`` owns the weights ``ctx`` reads: keep it alive as long as this function
+        # (freed, the next decode calls into a destroyed model and the process aborts).
+        assert llm.model is not None
         ll.llama_memory_clear(mem, True)
         body = prompt[:-1]
         for start in range(0, len(body), 512):
