@@ -52,10 +52,10 @@ def build_episode_graph(config: CascadeConfig, max_steps: int = MAX_STEPS) -> Co
                                       {"act": "act", "escalate": _entry(nxt)})
     builder.add_edge(f"{config.stages[-1].name}_vote", "act")
 
-    # After each line: next line from stage 1, or finish (won, lost, or out of steps;
-    # an item may lower the budget with meta["max_steps"]).
+    # After each line: next line from stage 1, or finish (won, lost, stuck in a loop, or out
+    # of steps; an item may lower the budget with meta["max_steps"]).
     def next_line(state: EpisodeState) -> Literal["next", "finish"]:
-        over = state.get("won") or state.get("done")
+        over = state.get("won") or state.get("done") or react.is_stuck(state.get("trajectory", []))
         budget = int(state["item"].get("meta", {}).get("max_steps", max_steps))
         return "finish" if over or len(state.get("trajectory", [])) >= budget else "next"
 

@@ -118,6 +118,23 @@ def act(state: EpisodeState, config: RunnableConfig) -> dict:
             "chosen": None}
 
 
+def is_stuck(trajectory: list[Step], cycles: int = 3) -> bool:
+    """Whether the last lines repeat one line, or a pair of lines, ``cycles`` times over with
+    the same observations: greedy play that has stopped changing the game or its own mind.
+
+    Seen with the offline pair: the large model alternating one thought with "look" until the
+    step limit, each line paid for by all three stages.
+    """
+    played = [(s["line"], s["observation"]) for s in trajectory]
+    for period in (1, 2):
+        tail = played[-period * cycles:]
+        if len(tail) == period * cycles and all(
+            tail[i] == tail[i % period] for i in range(len(tail))
+        ):
+            return True
+    return False
+
+
 def make_finish(config: CascadeConfig) -> Callable[..., dict]:
     """Close the game and report: won or not, and how many steps each stage decided."""
     order = [s.name for s in config.stages]

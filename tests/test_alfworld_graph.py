@@ -68,3 +68,45 @@ def test_interrupted_episode_resumes_at_the_step_reached(tmp_path):
     # step 1 (8 proposals) and the goal were not drawn again: only step 2 at stage 2
     assert out["small_calls"] == 8
     assert out["replayed"] == ["go to desk 1"]
+
+
+def test_is_stuck_sees_one_and_two_line_loops():
+    from cope.nodes.react import is_stuck
+
+    def steps(*pairs):
+        return [{"line": line, "observation": obs, "stage": "stage1", "consensus": 1.0}
+                for line, obs in pairs]
+
+    look = ("> look", "You are facing the desk 1.")
+    think = ("> think: find the lamp", "OK.")
+    assert is_stuck(steps(look, look, look))
+    assert is_stuck(steps(("> go to desk 1", "On the desk..."), think, look, think, look,
+                          think, look))
+    assert not is_stuck(steps(look, look))
+    assert not is_stuck(steps(think, look, think, look, think))
+    assert not is_stuck(steps(look, ("> look", "You are facing the desk 2."), look))
+
+
+def test_a_looping_episode_ends_early_as_lost(toy, tmp_path):
+    from tests.fakes import ScriptedEngine
+
+    small = ScriptedEngine("loop-small", lambda req, k: "> look" if "Two solved" in
+                           req.messages[-1]["content"] else "The goal is to take the key.")
+    large = ScriptedEngine("loop-large", lambda req, k: "Look around.")
+    runner = Runner("cope", CopeContext(engines={"small": small, "large": large}),
+                    data_dir=tmp_path)
+    result = runner.solve(toy_item(), "alfworld")
+    assert result.answer is False
+    assert [s["line"] for s in result.trajectory] == ["> look"] * 3
+
+
+def test_step_prompt_asks_for_the_next_line():
+    from cope.tasks.alfworld.family import AlfworldFamily
+
+    messages = AlfworldFamily().step_messages(
+        toy_item().to_dict(), "You are in the middle of a room.",
+        [{"line": "> look", "observation": "Nothing happens."}], goal="The goal is to x.",
+        guideline=None)
+    user = messages[-1]["content"]
+    assert user.rstrip().endswith("one command (> ...).")
+    assert "> look\nNothing happens.\n\nWrite your next line" in user

@@ -15,7 +15,7 @@ class AlfworldFamily:
     """Prompts and per-line voting for household games; success is winning the game."""
 
     name = "alfworld"
-    max_tokens = 48  # one line
+    max_tokens = 96  # one line; the examples' thoughts run to about 70 tokens
 
     def planner_messages(self, observation: str, kind: PlanKind) -> list[Message]:
         """Ask for the episode's goal or guideline from the opening observation."""
@@ -39,7 +39,7 @@ class AlfworldFamily:
         user = load_prompt(self.name, "episode").format(
             examples=examples_for(item["meta"]["task_type"]),
             plans="\n".join(plans),
-            trajectory="\n".join(lines) + "\n>",
+            trajectory="\n".join(lines),
         )
         return [{"role": "system", "content": load_prompt(self.name, "system")},
                 {"role": "user", "content": user}]
