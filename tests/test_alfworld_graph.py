@@ -110,3 +110,41 @@ def test_step_prompt_asks_for_the_next_line():
     user = messages[-1]["content"]
     assert user.rstrip().endswith("one command (> ...).")
     assert "> look\nNothing happens.\n\nWrite your next line" in user
+
+
+def test_a_thought_cannot_follow_a_thought():
+    from cope.tasks.alfworld.family import AlfworldFamily
+
+    family = AlfworldFamily()
+    proposals = ["> think: find the key"] * 6 + ["> go to desk 1"] * 2
+    admissible = ["go to desk 1", "look"]
+    first = family.vote_step(proposals, admissible)
+    assert first.answer == "think: find the key" and first.consensus == 0.75
+    after = family.vote_step(proposals, admissible, after_thought=True)
+    assert after.answer == "go to desk 1" and after.consensus == 0.25
+    none = family.vote_step(["> think: a", "> think: b"], admissible, after_thought=True)
+    assert none.answer is None and none.consensus == 0.0
+
+
+def test_thinking_twice_escalates_to_a_command(toy, tmp_path):
+    from tests.fakes import ScriptedEngine
+
+    def small(req, k):
+        user = req.messages[-1]["content"]
+        return "> think: where is the key?" if "Two solved" in user else "The goal is x."
+
+    def large(req, k):
+        user = req.messages[-1]["content"]
+        if "Two solved" not in user:
+            return "Go to the desk."
+        return "> take key 1 from desk 1" if "On the desk 1" in user else "> go to desk 1"
+
+    runner = Runner("cope", CopeContext(engines={"small": ScriptedEngine("s", small),
+                                                 "large": ScriptedEngine("l", large)}),
+                    data_dir=tmp_path)
+    result = runner.solve(toy_item(), "alfworld")
+    lines = [s["line"] for s in result.trajectory]
+    assert result.answer is True
+    assert lines[0] == "> think: where is the key?" and lines[1] == "> go to desk 1"
+    assert all(not (a.startswith("> think") and b.startswith("> think"))
+               for a, b in zip(lines, lines[1:], strict=False))

@@ -44,11 +44,20 @@ class AlfworldFamily:
         return [{"role": "system", "content": load_prompt(self.name, "system")},
                 {"role": "user", "content": user}]
 
-    def vote_step(self, proposals: list[str], admissible: list[str]) -> Verdict:
-        """Majority over proposals normalised to admissible commands (thoughts vote as one)."""
+    def vote_step(self, proposals: list[str], admissible: list[str],
+                  after_thought: bool = False) -> Verdict:
+        """Majority over proposals normalised to admissible commands (thoughts vote as one).
+
+        ``after_thought``: the last line played was a thought, so a thought cannot win now. In
+        the ReAct games a thought is always followed by a command; without this rule the
+        0.5B model's eight thoughts, each worded a little differently, agreed step after step
+        and the episode never acted.
+        """
         from cope.tasks.alfworld.actions import normalise, vote
 
         lines = [normalise(p, admissible) for p in proposals]
+        if after_thought:
+            lines = [None if line == THINK else line for line in lines]
         winner, consensus, agreeing = vote(lines)
         answer = None
         if winner is not None:
