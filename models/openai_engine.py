@@ -37,6 +37,21 @@ class OpenAIEngine:
         )
         self.max_concurrency = max_concurrency
 
+    def _endpoint_error(self, exc: Exception) -> CopeError | None:
+        """The user-facing error for a failed call, or None when it is not the endpoint's."""
+        import openai
+
+        if isinstance(exc, openai.APIConnectionError):
+            return CopeError(
+                f"cannot reach {self.base_url or 'the OpenAI API'} ({exc}); check the URL "
+                "(--base-url / OPENAI_BASE_URL) and that the server is running"
+            )
+        if isinstance(exc, openai.AuthenticationError):
+            return CopeError(f"the endpoint refused the API key ({exc}); check OPENAI_API_KEY")
+        if isinstance(exc, openai.NotFoundError):
+            return CopeError(f"model {self.name!r} not found at the endpoint ({exc})")
+        return None
+
     def check(self) -> None:
         """Fail now, with the fix, if the endpoint is unreachable or refuses the key.
 
@@ -48,15 +63,8 @@ class OpenAIEngine:
         client = self._chat.root_client.with_options(max_retries=0, timeout=15)
         try:
             client.models.list()
-        except openai.APIConnectionError as exc:
-            raise CopeError(
-                f"cannot reach {self.base_url or 'the OpenAI API'} ({exc}); check the URL "
-                "(--base-url / OPENAI_BASE_URL) and that the server is running"
-            ) from exc
-        except openai.AuthenticationError as exc:
-            raise CopeError(
-                f"the endpoint refused the API key ({exc}); check OPENAI_API_KEY"
-            ) from exc
+        except (openai.APIConnectionError, openai.AuthenticationError) as exc:
+            raise self._endpoint_error(exc) from exc
         except openai.APIStatusError:
             pass
 
@@ -72,17 +80,11 @@ class OpenAIEngine:
             kwargs["logprobs"] = True
         try:
             msg = self._chat.invoke(list(req.messages), **kwargs)
-        except openai.APIConnectionError as exc:
-            raise CopeError(
-                f"cannot reach {self.base_url or 'the OpenAI API'} ({exc}); check the URL "
-                "(--base-url / OPENAI_BASE_URL) and that the server is running"
-            ) from exc
-        except openai.AuthenticationError as exc:
-            raise CopeError(
-                f"the endpoint refused the API key ({exc}); check OPENAI_API_KEY"
-            ) from exc
-        except openai.NotFoundError as exc:
-            raise CopeError(f"model {self.name!r} not found at the endpoint ({exc})") from exc
+        except openai.OpenAIError as exc:
+            error = self._endpoint_error(exc)
+            if error is None:
+                raise
+            raise error from exc
         usage = msg.usage_metadata
         if not usage:
             raise CopeError(
