@@ -52,12 +52,11 @@ def _runner(args, check_models: bool = True):
 def _default_out(args, runner) -> Path:
     """results/<benchmark>-<cascade>-<limit>, plus the models when they are not the defaults,
     so a run with another model never overwrites the bundled pair's results."""
-    from cope.graph import CopeContext
+    from cope.graph.context import DEFAULT_MODELS
 
-    default = CopeContext(small="qwen2.5-coder-0.5b", large="qwen2.5-coder-1.5b")
     tags = [re.sub(r"[^A-Za-z0-9_.-]+", "_", runner.context.model_name(role)).strip("_")
             for role in sorted(runner.config.roles())
-            if runner.context.model_name(role) != default.model_name(role)]
+            if runner.context.model_name(role) != DEFAULT_MODELS.get(role)]
     name = "-".join([args.benchmark, runner.config.name, str(args.limit or "all"), *tags])
     return Path("results") / name
 

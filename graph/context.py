@@ -8,6 +8,9 @@ from typing import Any
 
 from cope.models.base import Engine
 
+# The bundled pair: what runs with no model named anywhere.
+DEFAULT_MODELS = {"small": "qwen2.5-coder-0.5b", "large": "qwen2.5-coder-1.5b"}
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
@@ -31,8 +34,8 @@ class CopeContext:
     )
 
     def __post_init__(self) -> None:
-        self.small = self.small or _env("COPE_SMALL", "qwen2.5-coder-0.5b")
-        self.large = self.large or _env("COPE_LARGE", "qwen2.5-coder-1.5b")
+        self.small = self.small or _env("COPE_SMALL", DEFAULT_MODELS["small"])
+        self.large = self.large or _env("COPE_LARGE", DEFAULT_MODELS["large"])
 
     def model_name(self, role: str) -> str:
         """The model spec that plays ``role``."""

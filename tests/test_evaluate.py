@@ -94,3 +94,17 @@ def test_summary_only_refuses_another_runs_folder(tmp_path):
     (out / "items.jsonl").write_text('{"id": 1}\n')
     with pytest.raises(CopeError, match="lacks a field"):
         resummarize("mbpp", Runner("cope", data_dir=tmp_path / "runs"), out)
+
+
+def test_default_results_folder_names_models_other_than_the_bundled_pair(tmp_path):
+    from cope.cli import _default_out, build_parser
+    from cope.graph import CopeContext
+    from cope.runner import Runner
+
+    args = build_parser().parse_args(["eval", "gsm8k", "--limit", "5"])
+    bundled = Runner("cope", CopeContext(small="qwen2.5-coder-0.5b", large="qwen2.5-coder-1.5b"),
+                     data_dir=tmp_path)
+    remote = Runner("cope", CopeContext(small="qwen2.5-coder-0.5b", large="openai:gpt-4o-mini"),
+                    data_dir=tmp_path)
+    assert str(_default_out(args, bundled)) == "results/gsm8k-cope-5"
+    assert str(_default_out(args, remote)) == "results/gsm8k-cope-5-openai_gpt-4o-mini"
