@@ -111,6 +111,12 @@ def test_step_prompt_asks_for_the_next_line():
     assert user.rstrip().endswith("one command (> ...).")
     assert "> look\nNothing happens.\n\nWrite your next line" in user
 
+    after_thought = AlfworldFamily().step_messages(
+        toy_item().to_dict(), "You are in the middle of a room.",
+        [{"line": "> think: find the key", "observation": "OK."}], goal=None, guideline=None)
+    assert after_thought[-1]["content"].rstrip().endswith(
+        "Now write one command the game accepts (> ...), not another thought.")
+
 
 def test_a_thought_cannot_follow_a_thought():
     from cope.tasks.alfworld.family import AlfworldFamily

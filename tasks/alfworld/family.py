@@ -28,6 +28,7 @@ class AlfworldFamily:
     def step_messages(self, item: dict[str, Any], observation: str, trajectory: list[dict],
                       goal: str | None, guideline: str | None) -> list[Message]:
         """The ReAct prompt: two solved games, the plan(s), the episode so far."""
+        from cope.tasks.alfworld.actions import is_thought
         from cope.tasks.alfworld.fewshot import examples_for
 
         plans = []
@@ -40,6 +41,8 @@ class AlfworldFamily:
             examples=examples_for(item["meta"]["task_type"]),
             plans="\n".join(plans),
             trajectory="\n".join(lines),
+            ask=load_prompt(self.name, "ask_command" if trajectory and is_thought(
+                trajectory[-1]["line"]) else "ask_line"),
         )
         return [{"role": "system", "content": load_prompt(self.name, "system")},
                 {"role": "user", "content": user}]
