@@ -21,7 +21,6 @@ from cope.models.base import GenRequest
 from cope.nodes.common import context_of, seed_for, usage_entry
 from cope.nodes.plan import clean_plan
 from cope.tasks.alfworld import session
-from cope.tasks.alfworld.actions import is_thought
 from cope.tasks.alfworld.family import AlfworldFamily
 
 log = logging.getLogger(__name__)
@@ -98,8 +97,7 @@ def make_vote(config: CascadeConfig, stage: StageSpec) -> Callable[..., dict]:
     index = config.stages.index(stage)
 
     def vote(state: EpisodeState) -> dict:
-        trajectory = state.get("trajectory") or []
-        after_thought = bool(trajectory) and is_thought(trajectory[-1]["line"])
+        after_thought = FAMILY.follows_thought(state.get("trajectory") or [])
         verdict = FAMILY.vote_step(state["proposals"], state["admissible"], after_thought)
         accepted = verdict.answer is not None and config.accepts(verdict.consensus, index)
         return {"chosen": verdict.answer if accepted else None,

@@ -28,7 +28,6 @@ class AlfworldFamily:
     def step_messages(self, item: dict[str, Any], observation: str, trajectory: list[dict],
                       goal: str | None, guideline: str | None) -> list[Message]:
         """The ReAct prompt: two solved games, the plan(s), the episode so far."""
-        from cope.tasks.alfworld.actions import is_thought
         from cope.tasks.alfworld.fewshot import examples_for
 
         plans = []
@@ -41,8 +40,8 @@ class AlfworldFamily:
             examples=examples_for(item["meta"]["task_type"]),
             plans="\n".join(plans),
             trajectory="\n".join(lines),
-            ask=load_prompt(self.name, "ask_command" if trajectory and is_thought(
-                trajectory[-1]["line"]) else "ask_line"),
+            ask=load_prompt(self.name,
+                            "ask_command" if self.follows_thought(trajectory) else "ask_line"),
         )
         return [{"role": "system", "content": load_prompt(self.name, "system")},
                 {"role": "user", "content": user}]
@@ -74,6 +73,13 @@ class AlfworldFamily:
     def check(self, item: Item, texts: list[str]) -> Verdict:
         """Vote over one line's proposals; admissible commands come from ``item.meta``."""
         return self.vote_step(texts, item.meta.get("admissible", []))
+
+    @staticmethod
+    def follows_thought(trajectory: list[dict]) -> bool:
+        """Whether the last line played was a thought (the next one must be a command)."""
+        from cope.tasks.alfworld.actions import is_thought
+
+        return bool(trajectory) and is_thought(trajectory[-1]["line"])
 
     @staticmethod
     def as_line(line: str) -> str:
