@@ -71,7 +71,10 @@ def cmd_run(args) -> int:
     if not problem.strip():
         raise CopeError('the problem is empty; usage: cope run "What is 2 + 3?"')
     runner = _runner(args)
-    result = runner.solve(Item(id="cli", problem=problem.strip()), args.task)
+    err = Console(stderr=True)
+    with err.status("starting", spinner="dots") as status:
+        result = runner.solve(Item(id="cli", problem=problem.strip()), args.task,
+                              on_step=_progress(err, status))
 
     table = Table(title="COPE", show_header=False)
     table.add_row("answer", str(result.answer))
@@ -86,6 +89,26 @@ def cmd_run(args) -> int:
                                                         else ""))
     Console().print(table)
     return 0
+
+
+def _progress(console, status):
+    """A line on stderr as each node finishes, and the spinner names what runs next."""
+    import time
+
+    last = [time.perf_counter()]
+
+    def on_step(node: str, update: dict) -> None:
+        now = time.perf_counter()
+        text = f"{node:<28} {now - last[0]:6.1f} s"
+        if update.get("stages"):
+            record = update["stages"][-1]
+            text += (f"  consensus {record['consensus']:.3f} "
+                     f"({'accepted' if record['accepted'] else 'escalated'})")
+        console.print(text, highlight=False)
+        status.update(f"working after {node}")
+        last[0] = now
+
+    return on_step
 
 
 def _cost_text(cost: float, runner) -> str:

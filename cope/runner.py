@@ -12,6 +12,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,8 +118,23 @@ class Runner:
         )
         return f"{task}:{item.id}:{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
-    def solve(self, item: Item, task: str) -> Result:
-        """Run (or resume, or recall) the cascade on ``item``."""
+    def _drive(self, inputs: dict | None, cfg: dict,
+               on_step: Callable[[str, dict], None] | None) -> None:
+        # durability="sync": every step is on disk before the next one starts.
+        for chunk in self.graph.stream(inputs, cfg, context=self.context, durability="sync",
+                                       stream_mode="updates"):
+            if on_step:
+                for node, update in chunk.items():
+                    if not node.startswith("__"):
+                        on_step(node, update or {})
+
+    def solve(self, item: Item, task: str,
+              on_step: Callable[[str, dict], None] | None = None) -> Result:
+        """Run (or resume, or recall) the cascade on ``item``.
+
+        ``on_step(node, update)`` is called after each top-level node finishes (for progress
+        displays); the update is what the node wrote to the state.
+        """
         if not item.problem or not item.problem.strip():
             raise CopeError("the problem is empty; give the text of a problem to solve")
         thread = self.thread_id(item, task)
@@ -131,15 +147,12 @@ class Runner:
             log.info("%s: already solved in %s", item.id, self.db_path)
         elif snapshot.next:
             log.info("%s: resuming at %s", item.id, ", ".join(snapshot.next))
-            self.graph.invoke(None, cfg, context=self.context, durability="sync")
+            self._drive(None, cfg, on_step)
         else:
             # Gold answers and hidden tests never enter the graph (or its checkpoints).
             meta = {k: v for k, v in item.meta.items() if not k.startswith("hidden")}
             public = {"id": item.id, "problem": item.problem, "gold": None, "meta": meta}
-            self.graph.invoke(
-                {"problem": item.problem, "task": task, "item": public}, cfg,
-                context=self.context, durability="sync",  # every step on disk before the next
-            )
+            self._drive({"problem": item.problem, "task": task, "item": public}, cfg, on_step)
         state = self.graph.get_state(cfg).values
         usage = state.get("usage", [])
         return Result(

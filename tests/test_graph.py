@@ -82,6 +82,21 @@ def test_disagreement_escalates_through_all_three_stages(tmp_path):
     assert "Goal" not in large.requests[1].messages[1]["content"]
 
 
+def test_on_step_reports_each_node_in_order(tmp_path):
+    small, large = make_engines([str(i) for i in range(8)], large_answer="42")
+    runner = Runner("cope", CopeContext(engines={"small": small, "large": large}),
+                    data_dir=tmp_path)
+    seen = []
+    runner.solve(Item("p1", PROBLEM), "math", on_step=lambda node, up: seen.append((node, up)))
+    assert [n for n, _ in seen] == [
+        "stage1_plan", "stage1_execute", "stage1_check_confidence",
+        "stage2_plan", "stage2_execute", "stage2_check_confidence",
+        "stage3_execute", "stage3_check_confidence",
+    ]
+    checks = [up["stages"][-1]["accepted"] for n, up in seen if n.endswith("check_confidence")]
+    assert checks == [False, False, True]
+
+
 def test_carried_goal_backs_the_stage_one_majority(tmp_path):
     # Samples 0..7 answer 5,5,5,5,9,9,1,2: the majority (5) came from goals 0..3.
     answers = ["5", "5", "5", "5", "9", "9", "1", "2"]

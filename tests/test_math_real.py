@@ -34,3 +34,22 @@ def test_one_stage_with_real_small_model(tmp_path):
     tokens = result.ledger["tokens_by_role"]
     assert tokens["small/planner"]["output"] > 0 and tokens["small/executor"]["output"] > 0
     assert result.ledger["cost_usd"] == 0.0
+
+
+def test_cope_run_command_reports_progress_and_answer(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "cope.cli", "run", "What is 2 + 3?", "--cascade", "small-only",
+         "--small", "smollm2-135m", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "120"},
+    )
+    assert done.returncode == 0, done.stderr
+    # one progress line per node on stderr, the result table on stdout
+    progress = [ln.split()[0] for ln in done.stderr.splitlines()
+                if ln.startswith("small_")]
+    assert progress == ["small_execute", "small_check_confidence"]
+    assert "consensus" in done.stderr
+    assert "answer" in done.stdout and "resolved at" in done.stdout
