@@ -85,6 +85,7 @@ class EpisodeState(CopeInput, total=False):
     guideline: str | None
     proposals: list[str]
     chosen: str | None  # line chosen by the last vote
+    step_lines: list[str | None]  # this line's proposals so far, normalised, all stages
     step_stage: str
     step_consensus: float
     won: bool

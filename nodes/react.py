@@ -93,18 +93,39 @@ def make_propose(config: CascadeConfig, stage: StageSpec) -> Callable[..., dict]
 
 
 def make_vote(config: CascadeConfig, stage: StageSpec) -> Callable[..., dict]:
-    """Vote on the proposals; accept the winning line or leave ``chosen`` empty to escalate."""
+    """Vote on the proposals; accept the winning line or leave ``chosen`` empty to escalate.
+
+    The last stage always acts. When none of its proposals is a command the game accepts
+    (the 1.5B model wrote "use desklamp 1" with no desklamp in reach), the line falls back to
+    the command most proposed at this step by any stage, and to "look" when no proposal at
+    this step named an admissible command.
+    """
     index = config.stages.index(stage)
+    last = index == len(config.stages) - 1
 
     def vote(state: EpisodeState) -> dict:
         after_thought = FAMILY.follows_thought(state.get("trajectory") or [])
         verdict = FAMILY.vote_step(state["proposals"], state["admissible"], after_thought)
         accepted = verdict.answer is not None and config.accepts(verdict.consensus, index)
-        return {"chosen": verdict.answer if accepted else None,
+        pooled = list(state.get("step_lines") or []) + verdict.details["answers"]
+        chosen = verdict.answer if accepted else None
+        if last and chosen is None:
+            chosen = fallback_command(pooled)
+            log.info("%s: no admissible line from the last stage; playing %r", stage.name,
+                     chosen or "look")
+        return {"chosen": chosen, "step_lines": pooled,
                 "step_stage": stage.name, "step_consensus": verdict.consensus}
 
     vote.__name__ = f"{stage.name}_vote"
     return vote
+
+
+def fallback_command(pooled: list[str | None]) -> str | None:
+    """The admissible command proposed most often at this step (ties: first seen), if any."""
+    from cope.tasks.alfworld.actions import THINK, vote
+
+    winner, _, _ = vote([line if line != THINK else None for line in pooled])
+    return winner
 
 
 def act(state: EpisodeState, config: RunnableConfig) -> dict:
@@ -116,7 +137,7 @@ def act(state: EpisodeState, config: RunnableConfig) -> dict:
     trajectory.append(Step(line=FAMILY.as_line(line), observation=observation,
                            stage=state["step_stage"], consensus=state["step_consensus"]))
     return {"trajectory": trajectory, "admissible": env.admissible, "won": won, "done": done,
-            "chosen": None}
+            "chosen": None, "step_lines": []}
 
 
 def is_stuck(trajectory: list[Step], cycles: int = 3) -> bool:

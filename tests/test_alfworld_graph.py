@@ -154,3 +154,39 @@ def test_thinking_twice_escalates_to_a_command(toy, tmp_path):
     assert lines[0] == "> think: where is the key?" and lines[1] == "> go to desk 1"
     assert all(not (a.startswith("> think") and b.startswith("> think"))
                for a, b in zip(lines, lines[1:], strict=False))
+
+
+def test_last_stage_falls_back_to_the_commands_proposed_at_this_step(toy, tmp_path):
+    from tests.fakes import ScriptedEngine
+
+    def small(req, k):
+        user = req.messages[-1]["content"]
+        if "Two solved" not in user:
+            return "The goal is x."
+        # 2 of 8 name the admissible move: too weak for stage 1 (> 0.75) and stage 2 (> 0.5)
+        return "> go to desk 1" if k % 4 == 0 else "> open drawer 9"
+
+    def large(req, k):
+        user = req.messages[-1]["content"]
+        if "Two solved" not in user:
+            return "Go to the desk."
+        return "> take key 1 from desk 1" if "On the desk 1" in user else "> use desklamp 1"
+
+    runner = Runner("cope", CopeContext(engines={"small": ScriptedEngine("s", small),
+                                                 "large": ScriptedEngine("l", large)}),
+                    data_dir=tmp_path)
+    result = runner.solve(toy_item(), "alfworld")
+    # the large model's "use desklamp 1" is not admissible: the step plays the small model's
+    # best-supported command instead of "look"
+    assert [s["line"] for s in result.trajectory][:2] == ["> go to desk 1",
+                                                          "> take key 1 from desk 1"]
+    assert result.trajectory[0]["stage"] == "stage3"
+    assert result.answer is True
+
+
+def test_fallback_command_ignores_thoughts_and_unknown_lines():
+    from cope.nodes.react import fallback_command
+
+    assert fallback_command([None, "think", "think", "go to desk 1", None]) == "go to desk 1"
+    assert fallback_command(["look", "go to desk 1", "go to desk 1"]) == "go to desk 1"
+    assert fallback_command([None, "think"]) is None
